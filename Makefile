@@ -1,0 +1,41 @@
+# The two commands of the README: `make up` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export NST_STORAGE_DIR ?= persistent_storage
+export NST_MODEL_SOURCE ?= https://raw.githubusercontent.com/ml5js/ml5-data-and-models/main/models/style-transfer
+
+.PHONY: up test lint bootstrap venv dev-venv bench clean
+
+$(BIN)/.runtime: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+$(BIN)/.dev: $(BIN)/.runtime requirements-dev.txt
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.runtime
+dev-venv: $(BIN)/.dev
+
+bootstrap: venv
+	$(BIN)/python -m nst_core.importer --storage "$(NST_STORAGE_DIR)" --source "$(NST_MODEL_SOURCE)"
+
+# Runs every service in the foreground; Ctrl-C / SIGTERM stops them all (honcho).
+up: bootstrap
+	exec $(BIN)/honcho start -f Procfile
+
+lint: dev-venv
+	$(BIN)/ruff check .
+
+test: dev-venv lint
+	$(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python bench/stylize_latency.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artefacts

@@ -1,0 +1,113 @@
+"""FastAPI glue shared by every service: the one error-to-HTTP mapping, request ids and
+request logs, and the Prometheus endpoint."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import NSTError
+from .logs import request_id_var
+
+log = logging.getLogger("nst.http")
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+HTTP_REQUESTS = Counter(
+    "nst_http_requests_total", "HTTP requests", ["service", "route", "method", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "nst_http_request_seconds",
+    "HTTP request latency",
+    ["service", "route", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
+)
+
+
+def _json_error(status: int, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """The single place where domain errors become HTTP responses."""
+
+    @app.exception_handler(NSTError)
+    async def _domain(_: Request, exc: NSTError) -> JSONResponse:
+        return _json_error(exc.status_code, exc.detail, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _json_error(exc.status_code, exc.detail, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return _json_error(422, errors)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return _json_error(500, "internal error")
+
+
+def install_request_context(app: FastAPI, service: str) -> None:
+    """Give every request an id (honouring a sane incoming X-Request-ID), log one line per
+    request with its duration, and count it in Prometheus."""
+
+    @app.middleware("http")
+    async def _context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        incoming = request.headers.get("x-request-id", "")
+        rid = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        request.state.request_id = rid
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            response.headers["X-Request-ID"] = rid
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            return response
+        finally:
+            elapsed = time.perf_counter() - start
+            route = getattr(request.scope.get("route"), "path", "unmatched")
+            HTTP_REQUESTS.labels(service, route, request.method, str(status)).inc()
+            HTTP_LATENCY.labels(service, route, request.method).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    **getattr(request.state, "log_extra", {}),
+                },
+            )
+            request_id_var.reset(token)
+
+
+def metrics_response() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def add_health_routes(app: FastAPI) -> None:
+    @app.get("/health", tags=["ops"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> Response:
+        return metrics_response()
