@@ -26,6 +26,12 @@ bootstrap: venv
 
 # Runs every service in the foreground; Ctrl-C / SIGTERM stops them all (honcho).
 up: bootstrap
+	@mkdir -p .run; \
+	if [ -z "$${NST_ADMIN_TOKEN:-}" ]; then \
+	  [ -s .run/admin-token ] || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))' > .run/admin-token; \
+	  export NST_ADMIN_TOKEN="$$(cat .run/admin-token)"; \
+	  echo "Admin token for the fine-tuning service (:8005) is in .run/admin-token"; \
+	fi; \
 	exec $(BIN)/honcho start -f Procfile
 
 lint: dev-venv

@@ -10,9 +10,9 @@ from __future__ import annotations
 import errno
 import json
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +21,23 @@ from filelock import FileLock
 from .errors import StorageFull
 
 
+def utc_timestamp() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_timestamp(value: object) -> float | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 def _lock_for(path: Path) -> FileLock:
     return FileLock(str(path) + ".lock", timeout=30)
 
 
 def append_record(path: Path, record: dict[str, Any]) -> dict[str, Any]:
-    record = {"ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **record}
+    record = {"ts": utc_timestamp(), **record}
     # ensure_ascii keeps U+2028 and newlines escaped, so one record is always one line.
     line = (json.dumps(record, ensure_ascii=True, separators=(",", ":")) + "\n").encode()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -104,3 +104,13 @@ def gateway_process(storage: Path, urls: dict[str, str], log_dir: Path,
         {"NST_STORAGE_DIR": str(storage), "NST_INFERENCE_URLS": json.dumps(urls), **env},
         log_dir / "gateway.log",
     )
+
+
+def finetune_process(storage: Path, log_dir: Path, token: str | None = "test-token",
+                     **env: str) -> ServiceProcess:
+    extra = {"NST_ADMIN_TOKEN": token} if token is not None else {}
+    return ServiceProcess(
+        "fine_tuning_service.app.main:create_app",
+        {"NST_STORAGE_DIR": str(storage), **extra, **env},
+        log_dir / "finetune.log",
+    )
