@@ -8,8 +8,10 @@ Animated images: the first frame is used.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,31 +67,21 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image
 
 
-def decode_image(
-    data: bytes, *, max_bytes: int, max_pixels: int, min_side: int = 1
-) -> DecodedImage:
-    if not data:
-        raise EmptyImage("the uploaded file is empty")
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(f"image is {len(data)} bytes; the limit is {max_bytes}")
+@dataclass(frozen=True)
+class ImageHeader:
+    format: str
+    width: int
+    height: int
+
+
+@contextlib.contextmanager
+def _typed_errors() -> Iterator[None]:
+    """Every way Pillow can fail on hostile bytes becomes one of our typed errors."""
     try:
         with warnings.catch_warnings():
             # Pillow's bomb *warning* becomes an error: we never decode such images.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
-            source_format = str(image.format)
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageTooLarge(
-                    f"image is {width}x{height} pixels; the limit is {max_pixels} pixels"
-                )
-            if min(width, height) < min_side:
-                raise ImageTooSmall(f"image is {width}x{height}; each side must be >= {min_side}")
-            image.seek(0)
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            rgb = _to_rgb(image)
-            pixels = np.array(rgb, dtype=np.uint8)
+            yield
     except (ImageTooLarge, ImageTooSmall):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -100,6 +92,42 @@ def decode_image(
         ) from exc
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
         raise CorruptImage(f"the image could not be decoded ({type(exc).__name__})") from exc
+
+
+def _open_checked(data: bytes, max_bytes: int, max_pixels: int, min_side: int) -> Image.Image:
+    """Open from the header only (no pixel decoded yet) and enforce the caps."""
+    if not data:
+        raise EmptyImage("the uploaded file is empty")
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"image is {len(data)} bytes; the limit is {max_bytes}")
+    image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageTooLarge(f"image is {width}x{height} pixels; the limit is {max_pixels} pixels")
+    if min(width, height) < min_side:
+        raise ImageTooSmall(f"image is {width}x{height}; each side must be >= {min_side}")
+    return image
+
+
+def inspect_image(
+    data: bytes, *, max_bytes: int, max_pixels: int, min_side: int = 1
+) -> ImageHeader:
+    """Cheap early check (microseconds): format and caps from the header alone."""
+    with _typed_errors():
+        image = _open_checked(data, max_bytes, max_pixels, min_side)
+        return ImageHeader(str(image.format), image.size[0], image.size[1])
+
+
+def decode_image(
+    data: bytes, *, max_bytes: int, max_pixels: int, min_side: int = 1
+) -> DecodedImage:
+    with _typed_errors():
+        image = _open_checked(data, max_bytes, max_pixels, min_side)
+        source_format = str(image.format)
+        image.seek(0)
+        image.load()
+        image = ImageOps.exif_transpose(image)
+        pixels = np.array(_to_rgb(image), dtype=np.uint8)
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise CorruptImage("the image could not be converted to RGB")
     return DecodedImage(pixels=pixels, source_format=source_format)

@@ -106,31 +106,47 @@ class TransformNet(tf.Module):
         return forward(images, self.variables_in_order, compute_dtype)
 
 
+def single_image_instance_norm(x: tf.Tensor, shift: tf.Tensor, scale: tf.Tensor) -> tf.Tensor:
+    """Instance norm for a batch of ONE image as one fused kernel: batch-norm statistics
+    over (N, H, W) equal instance-norm statistics over (H, W) when N == 1. It keeps the
+    input dtype (bf16 stays bf16, statistics are fp32 inside) and needs no full-size
+    temporaries, which halves peak memory on large images."""
+    y, _, _ = tf.compat.v1.nn.fused_batch_norm(
+        x, scale, shift, epsilon=INSTANCE_NORM_EPSILON, is_training=True
+    )
+    return y
+
+
 def _layer(x: tf.Tensor, spec: LayerSpec, kernel: tf.Tensor, shift: tf.Tensor,
-           scale: tf.Tensor) -> tf.Tensor:
+           scale: tf.Tensor, single_image: bool) -> tf.Tensor:
     if spec.kind == "conv":
         x = tf.nn.conv2d(x, kernel, strides=spec.stride, padding="SAME")
     else:
         shape = tf.shape(x)
         out_shape = tf.stack([shape[0], shape[1] * 2, shape[2] * 2, spec.kernel_shape[2]])
         x = tf.nn.conv2d_transpose(x, kernel, out_shape, strides=2, padding="SAME")
-    # Normalisation statistics stay in fp32 even when convolutions run in bf16.
-    x = instance_norm(tf.cast(x, tf.float32), shift, scale)
+    if single_image:
+        x = single_image_instance_norm(x, shift, scale)
+    else:
+        # Statistics in fp32 even when convolutions run in bf16.
+        x = tf.cast(instance_norm(tf.cast(x, tf.float32), shift, scale), x.dtype)
     return tf.nn.relu(x) if spec.relu else x
 
 
 def forward(images: tf.Tensor, variables: list[tf.Variable] | list[tf.Tensor],
-            compute_dtype: tf.DType = tf.float32) -> tf.Tensor:
-    x = tf.cast(images, tf.float32)
+            compute_dtype: tf.DType = tf.float32, single_image: bool = False) -> tf.Tensor:
+    """The network on float 0..255 images. Activations flow in `compute_dtype`;
+    `single_image=True` (serving: batch of one) selects the fused normalisation."""
+    x = tf.cast(images, compute_dtype)
     block_input = None
     for i, spec in enumerate(LAYERS):
         kernel, shift, scale = variables[3 * i: 3 * i + 3]
         if i in RESIDUAL_LAYERS and (i - RESIDUAL_LAYERS.start) % 2 == 0:
             block_input = x
-        x_in = tf.cast(x, compute_dtype)
-        x = _layer(x_in, spec, tf.cast(kernel, compute_dtype), shift, scale)
+        x = _layer(x, spec, tf.cast(kernel, compute_dtype), shift, scale, single_image)
         if i in RESIDUAL_LAYERS and (i - RESIDUAL_LAYERS.start) % 2 == 1:
             x = x + block_input
+    x = tf.cast(x, tf.float32)
     return tf.clip_by_value(tf.tanh(x) * 150.0 + 127.5, 0.0, 255.0)
 
 

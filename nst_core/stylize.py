@@ -46,7 +46,8 @@ class Stylizer:
     def _run(self, image: tf.Tensor, strength: tf.Tensor, keep_colors: tf.Tensor) -> tf.Tensor:
         original = tf.cast(image, tf.float32)[tf.newaxis]
         padded, height, width = pad_to_multiple(original)
-        out = forward(padded, self._variables, self.compute_dtype)[:, :height, :width, :]
+        out = forward(padded, self._variables, self.compute_dtype, single_image=True)
+        out = out[:, :height, :width, :]
         out = tf.cond(keep_colors, lambda: preserve_colors(out, original), lambda: out)
         out = blend(out, original, strength)
         return tf.cast(tf.round(tf.clip_by_value(out[0], 0.0, 255.0)), tf.uint8)

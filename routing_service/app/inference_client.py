@@ -66,7 +66,7 @@ class InferenceClient:
         except KeyError as exc:
             raise UnknownModel(f"unknown model {model!r}") from exc
 
-    async def stylize(self, model: str, png: bytes, strength: float,
+    async def stylize(self, model: str, image: bytes, strength: float,
                       preserve_colors: bool) -> InferenceResult:
         url = self.url_for(model) + "/infer"
         breaker = self.breakers[model]
@@ -74,14 +74,14 @@ class InferenceClient:
         params = {"strength": str(strength), "preserve_colors": str(preserve_colors).lower()}
         try:
             with breaker.calling():
-                return await self._with_retries(url, png, params, deadline)
+                return await self._with_retries(url, image, params, deadline)
         except pybreaker.CircuitBreakerError as exc:
             raise UpstreamUnavailable(
                 f"inference for {model} is failing; circuit open, retry later",
                 retry_after=int(self.settings.breaker_reset_s),
             ) from exc
 
-    async def _with_retries(self, url: str, png: bytes, params: dict[str, str],
+    async def _with_retries(self, url: str, image: bytes, params: dict[str, str],
                             deadline: float) -> InferenceResult:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(_Retryable),
@@ -93,7 +93,7 @@ class InferenceClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._attempt(url, png, params, deadline)
+                    return await self._attempt(url, image, params, deadline)
         except RetryError as exc:
             last = exc.last_attempt.exception()
             assert isinstance(last, _Retryable)
@@ -101,16 +101,17 @@ class InferenceClient:
                                       retry_after=last.retry_after) from exc
         raise AssertionError("unreachable")
 
-    async def _attempt(self, url: str, png: bytes, params: dict[str, str],
+    async def _attempt(self, url: str, image: bytes, params: dict[str, str],
                        deadline: float) -> InferenceResult:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise UpstreamTimeout("inference did not answer within the request deadline")
         timeout = httpx.Timeout(min(self.settings.infer_timeout_s, remaining),
                                 connect=self.settings.connect_timeout_s)
-        headers = {"Content-Type": "image/png", "X-Request-ID": request_id_var.get() or ""}
+        headers = {"Content-Type": "application/octet-stream",
+                   "X-Request-ID": request_id_var.get() or ""}
         try:
-            response = await self.client.post(url, content=png, params=params,
+            response = await self.client.post(url, content=image, params=params,
                                               headers=headers, timeout=timeout)
         except httpx.TimeoutException as exc:
             if isinstance(exc, httpx.ConnectTimeout):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -9,7 +10,7 @@ from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from nst_core.errors import BadRequest, PayloadTooLarge, UnknownModel, Unprocessable
-from nst_core.images import decode_image, encode_png
+from nst_core.images import decode_image, encode_png, inspect_image
 from nst_core.registry import ModelRegistry, validate_model_id
 from nst_core.storage import Storage, new_request_id
 
@@ -79,6 +80,13 @@ def parse_bool(raw: object, name: str) -> bool:
     raise Unprocessable(f"{name} must be true or false")
 
 
+def stored_input_png(data: bytes, settings: GatewaySettings) -> tuple[bytes, tuple[int, int]]:
+    """The upload as stored: decoded (EXIF applied, RGB), metadata dropped, PNG."""
+    decoded = decode_image(data, max_bytes=settings.max_upload_bytes,
+                           max_pixels=settings.max_pixels, min_side=settings.min_side)
+    return encode_png(decoded.pixels), (decoded.width, decoded.height)
+
+
 @router.post("/stylize", response_model=StylizeOut, openapi_extra=STYLIZE_BODY,
              responses={400: {}, 404: {}, 413: {}, 415: {}, 422: {}, 429: {}, 502: {},
                         503: {}, 504: {}})
@@ -110,16 +118,22 @@ async def stylize(
     if len(data) > settings.max_upload_bytes:
         raise PayloadTooLarge(f"image exceeds the limit of {settings.max_upload_bytes} bytes")
 
-    decoded = await run_in_threadpool(
-        decode_image, data, max_bytes=settings.max_upload_bytes,
-        max_pixels=settings.max_pixels, min_side=settings.min_side,
-    )
-    input_png = await run_in_threadpool(encode_png, decoded.pixels)
-    result = await inference.stylize(model, input_png, strength, keep_colors)
+    # Header checks now (microseconds) so hostile files never reach inference; the full
+    # decode + PNG re-encode of the stored copy runs alongside inference, off the critical
+    # path. Each service decodes the upload exactly once.
+    inspect_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_pixels,
+                  min_side=settings.min_side)
+    input_png_job = asyncio.ensure_future(run_in_threadpool(stored_input_png, data, settings))
+    try:
+        result = await inference.stylize(model, data, strength, keep_colors)
+    except BaseException:
+        await asyncio.gather(input_png_job, return_exceptions=True)
+        raise
+    input_png, (width, height) = await input_png_job
 
     request_id = new_request_id()
     record = {"request_id": request_id, "model": model, "version": result.version,
-              "width": decoded.width, "height": decoded.height, "strength": strength,
+              "width": width, "height": height, "strength": strength,
               "preserve_colors": keep_colors, "created": time.time()}
     await run_in_threadpool(storage.save_result, request_id, input_png, result.png, record)
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -128,6 +142,6 @@ async def stylize(
     return StylizeOut(
         request_id=request_id, model=model, version=result.version,
         image_url=f"{prefix}/images/{request_id}.png",
-        width=decoded.width, height=decoded.height, strength=strength,
+        width=width, height=height, strength=strength,
         preserve_colors=keep_colors, duration_ms=duration_ms, inference_ms=result.infer_ms,
     )
