@@ -14,6 +14,7 @@ import numpy as np
 from prometheus_client import Counter, Gauge
 
 from nst_core.errors import ModelNotReady, NSTError, UpstreamUnavailable
+from nst_core.images import decode_image, encode_png
 from nst_core.registry import ModelRegistry, load_network
 from nst_core.stylize import Stylizer
 
@@ -25,6 +26,14 @@ log = logging.getLogger("nst.inference")
 MODEL_SWAPS = Counter("nst_model_swaps_total", "Version swaps", ["model", "outcome"])
 SERVED_VERSION = Gauge("nst_served_version", "Version number being served", ["model"])
 IN_FLIGHT = Gauge("nst_inference_in_flight", "Requests admitted (running or queued)", ["model"])
+
+
+@dataclass(frozen=True)
+class Processed:
+    png: bytes
+    width: int
+    height: int
+    network_seconds: float
 
 
 @dataclass(frozen=True)
@@ -139,7 +148,16 @@ class ModelServer:
                 self._admitted -= 1
             IN_FLIGHT.labels(self.model_id).dec()
 
-    def run(self, model: LoadedModel, pixels: np.ndarray, strength: float,
-            keep_colors: bool) -> np.ndarray:
+    def process(self, model: LoadedModel, body: bytes, strength: float,
+                keep_colors: bool) -> Processed:
+        """Decode, stylize and encode under one run slot: on a small machine, overlapping
+        one request's PNG work with another's network only makes both slower."""
+        settings = self.settings
         with self._run_slots:
-            return model.stylizer(pixels, strength, keep_colors)
+            decoded = decode_image(body, max_bytes=settings.max_upload_bytes,
+                                   max_pixels=settings.max_pixels, min_side=settings.min_side)
+            start = time.perf_counter()
+            pixels = model.stylizer(decoded.pixels, strength, keep_colors)
+            network_seconds = time.perf_counter() - start
+            return Processed(encode_png(pixels), decoded.width, decoded.height,
+                             network_seconds)

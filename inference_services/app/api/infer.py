@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-import time
-
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import Histogram
 
 from nst_core.errors import PayloadTooLarge, VersionNotFound
-from nst_core.images import decode_image, encode_png
 from nst_core.registry import validate_version
 
 from ..core.config import InferenceSettings, get_settings
@@ -60,29 +57,20 @@ async def infer(
         raise VersionNotFound(f"version {version} is not served (serving {model.version})")
     with server.admission():
         body = await read_capped_body(request, settings.max_upload_bytes)
-        decoded = await run_in_threadpool(
-            decode_image, body, max_bytes=settings.max_upload_bytes,
-            max_pixels=settings.max_pixels, min_side=settings.min_side,
-        )
-        start = time.perf_counter()
-        pixels = await run_in_threadpool(
-            server.run, model, decoded.pixels, strength, preserve_colors
-        )
-        elapsed = time.perf_counter() - start
-        png = await run_in_threadpool(encode_png, pixels)
-    INFER_SECONDS.labels(server.model_id, model.version).observe(elapsed)
-    INFER_PIXELS.labels(server.model_id).observe(decoded.width * decoded.height / 1e6)
+        done = await run_in_threadpool(server.process, model, body, strength, preserve_colors)
+    INFER_SECONDS.labels(server.model_id, model.version).observe(done.network_seconds)
+    INFER_PIXELS.labels(server.model_id).observe(done.width * done.height / 1e6)
     request.state.log_extra = {"model": server.model_id, "version": model.version,
-                               "width": decoded.width, "height": decoded.height,
-                               "infer_ms": round(elapsed * 1000, 1)}
+                               "width": done.width, "height": done.height,
+                               "infer_ms": round(done.network_seconds * 1000, 1)}
     return Response(
-        png,
+        done.png,
         media_type="image/png",
         headers={
             "X-Model-Name": server.model_id,
             "X-Model-Version": model.version,
-            "X-Image-Width": str(decoded.width),
-            "X-Image-Height": str(decoded.height),
-            "X-Inference-Ms": f"{elapsed * 1000:.1f}",
+            "X-Image-Width": str(done.width),
+            "X-Image-Height": str(done.height),
+            "X-Inference-Ms": f"{done.network_seconds * 1000:.1f}",
         },
     )
