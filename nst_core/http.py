@@ -8,11 +8,14 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .errors import NSTError
@@ -30,6 +33,17 @@ HTTP_LATENCY = Histogram(
     ["service", "route", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32),
 )
+
+
+class ErrorOut(BaseModel):
+    """Every error body: a sentence, or FastAPI's list of field errors for a 422."""
+
+    detail: str | list[dict[str, Any]]
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of the error statuses a route can answer."""
+    return {code: {"model": ErrorOut, "description": HTTPStatus(code).phrase} for code in codes}
 
 
 def _json_error(status: int, detail: object, headers: dict[str, str] | None = None) -> JSONResponse:

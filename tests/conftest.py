@@ -64,3 +64,27 @@ def stop_all(processes: list) -> Iterator[None]:
     finally:
         for proc in processes:
             proc.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway_stack(imported_storage: Path, tmp_path_factory: pytest.TempPathFactory):
+    """Gateway + the model1 inference service as real processes on a private storage copy;
+    model2 is routed to a port where nothing listens (a service that is down)."""
+    from tests.support.processes import free_port, gateway_process, inference_process
+
+    root = tmp_path_factory.mktemp("gw")
+    storage = root / "storage"
+    shutil.copytree(imported_storage, storage)
+    tmp = root / "gateway-tmp"
+    tmp.mkdir()
+    inference = inference_process(storage, "model1", root)
+    down = f"http://127.0.0.1:{free_port()}"
+    gateway = gateway_process(storage, {"model1": inference.url, "model2": down}, root,
+                              NST_UPSTREAM_RETRIES="1", TMPDIR=str(tmp))
+    try:
+        inference.wait_ready("/ready", timeout=120)
+        gateway.wait_ready("/health")
+        yield gateway, inference, storage
+    finally:
+        gateway.stop()
+        inference.stop()

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from nst_core.errors import Unprocessable
 from nst_core.feedback import append_record
+from nst_core.http import error_responses
 from nst_core.storage import Storage, validate_request_id
 
 from ..core.config import GatewaySettings, get_settings
@@ -17,7 +18,7 @@ router = APIRouter(tags=["feedback"])
 
 
 class FeedbackIn(BaseModel):
-    request_id: str = Field(max_length=64)
+    request_id: str = Field(pattern=r"^[0-9a-f]{32}$")
     rating: Literal["good", "bad"]
     comment: str | None = Field(default=None, max_length=100_000)
 
@@ -32,7 +33,7 @@ class FeedbackOut(BaseModel):
 
 
 @router.post("/feedback", status_code=201, response_model=FeedbackOut,
-             responses={400: {}, 404: {}, 422: {}, 507: {}})
+             responses=error_responses(400, 404, 413, 422, 507))
 async def feedback(
     body: FeedbackIn,
     storage: Storage = Depends(get_storage),

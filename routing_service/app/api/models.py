@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from nst_core.errors import UnknownModel, VersionNotFound
+from nst_core.http import error_responses
 from nst_core.registry import ModelRegistry, validate_model_id
 
 from ..deps import get_inference, get_registry, public_prefix
@@ -51,8 +52,10 @@ async def list_models(
     return out
 
 
-@router.get("/models/{model_id}/style.jpg", response_class=FileResponse)
-async def style_image(model_id: str, registry: ModelRegistry = Depends(get_registry)):
+@router.get("/models/{model_id}/style.jpg", response_class=FileResponse,
+            responses={200: {"content": {"image/jpeg": {}}}, **error_responses(400, 404)})
+async def style_image(model_id: str = Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$"),
+                      registry: ModelRegistry = Depends(get_registry)):
     validate_model_id(model_id)
     if model_id not in registry.list_models():
         raise UnknownModel(f"unknown model {model_id!r}")

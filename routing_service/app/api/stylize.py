@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from nst_core.errors import BadRequest, PayloadTooLarge, UnknownModel, Unprocessable
+from nst_core.http import error_responses
 from nst_core.images import decode_image, encode_png, inspect_image
 from nst_core.registry import ModelRegistry, validate_model_id
 from nst_core.storage import Storage, new_request_id
@@ -33,7 +34,8 @@ STYLIZE_BODY = {
                     "type": "object",
                     "required": ["model", "file"],
                     "properties": {
-                        "model": {"type": "string", "description": "model id, e.g. model1"},
+                        "model": {"type": "string", "description": "model id, e.g. model1",
+                                  "pattern": "^[a-z0-9][a-z0-9_-]{0,63}$"},
                         "file": {"type": "string", "format": "binary"},
                         "strength": {"type": "number", "minimum": 0, "maximum": 1,
                                      "default": 1},
@@ -88,8 +90,7 @@ def stored_input_png(data: bytes, settings: GatewaySettings) -> tuple[bytes, tup
 
 
 @router.post("/stylize", response_model=StylizeOut, openapi_extra=STYLIZE_BODY,
-             responses={400: {}, 404: {}, 413: {}, 415: {}, 422: {}, 429: {}, 502: {},
-                        503: {}, 504: {}})
+             responses=error_responses(400, 404, 413, 415, 422, 429, 502, 503, 504))
 async def stylize(
     request: Request,
     settings: GatewaySettings = Depends(get_settings),
