@@ -7,7 +7,6 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -16,7 +15,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import BaseModel
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import NSTError
 from .logs import request_id_var
@@ -75,42 +76,53 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json_error(500, "internal error")
 
 
-def install_request_context(app: FastAPI, service: str) -> None:
-    """Give every request an id (honouring a sane incoming X-Request-ID), log one line per
-    request with its duration, and count it in Prometheus."""
+class RequestContext:
+    """Pure ASGI middleware (not BaseHTTPMiddleware, which would wrap errors raised while
+    reading the body in exception groups): gives every request an id (honouring a sane
+    incoming X-Request-ID), sets nosniff, logs one line per request with its duration and
+    counts it in Prometheus."""
 
-    @app.middleware("http")
-    async def _context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        incoming = request.headers.get("x-request-id", "")
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
         rid = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(rid)
-        request.state.request_id = rid
+        state = scope.setdefault("state", {})
+        state["request_id"] = rid
         start = time.perf_counter()
         status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = rid
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers["X-Request-ID"] = rid
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            return response
+            await self.app(scope, receive, send_with_headers)
         finally:
             elapsed = time.perf_counter() - start
-            route = getattr(request.scope.get("route"), "path", "unmatched")
-            HTTP_REQUESTS.labels(service, route, request.method, str(status)).inc()
-            HTTP_LATENCY.labels(service, route, request.method).observe(elapsed)
-            log.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    **getattr(request.state, "log_extra", {}),
-                },
-            )
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope.get("method", "")
+            HTTP_REQUESTS.labels(self.service, route, method, str(status)).inc()
+            HTTP_LATENCY.labels(self.service, route, method).observe(elapsed)
+            log.info("request", extra={"method": method, "route": route, "status": status,
+                                       "duration_ms": round(elapsed * 1000, 2),
+                                       **state.get("log_extra", {})})
             request_id_var.reset(token)
+
+
+def install_request_context(app: FastAPI, service: str) -> None:
+    app.add_middleware(RequestContext, service=service)
 
 
 def metrics_response() -> Response:

@@ -34,10 +34,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app = FastAPI(title="NST gateway", version="1.0", lifespan=lifespan)
     app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
-    install_request_context(app, "gateway")
     app.add_middleware(
         BodySizeLimit, max_bytes=settings.max_upload_bytes + settings.multipart_overhead_bytes
     )
+    install_request_context(app, "gateway")  # added last = outermost: sees every response
     add_health_routes(app)
     for module in (models, stylize, images, feedback):
         app.include_router(module.router)
