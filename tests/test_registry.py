@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import json
+import multiprocessing
 import os
 import shutil
-import threading
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -111,31 +114,57 @@ def test_set_latest_and_history(fresh_storage: Path) -> None:
                                               "from": "v1", "to": "v2"}
 
 
-def test_latest_replacements_never_yield_invalid_reads(fresh_storage: Path) -> None:
-    registry = ModelRegistry(fresh_storage)
-    src = fresh_storage / "models" / "model1" / "v1"
+@pytest.fixture
+def shm_storage(fresh_storage: Path) -> Iterator[Path]:
+    """The storage on tmpfs when there is one: the atomicity under test is the rename's,
+    and tmpfs makes 10,000 fsyncs cheap enough for a test."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or not os.access(shm, os.W_OK):
+        yield fresh_storage
+        return
+    root = Path(tempfile.mkdtemp(dir=shm, prefix="nst-test-"))
+    try:
+        shutil.copytree(fresh_storage / "models" / "model1", root / "models" / "model1")
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _reader(storage: str, stop_file: str, result_file: str) -> None:
+    registry = ModelRegistry(Path(storage))
+    reads, bad = 0, []
+    while not os.path.exists(stop_file):
+        try:
+            value = registry.latest("model1")
+            if value not in ("v1", "v2"):
+                bad.append(value)
+        except VersionNotFound as exc:
+            bad.append(str(exc))
+        reads += 1
+    Path(result_file).write_text(json.dumps({"reads": reads, "bad": bad[:10]}))
+
+
+def test_latest_replacements_never_yield_invalid_reads(shm_storage: Path,
+                                                       tmp_path: Path) -> None:
+    """10,000 replacements while two other processes (like inference services) read."""
+    registry = ModelRegistry(shm_storage)
+    src = shm_storage / "models" / "model1" / "v1"
     registry.write_version("model1", lambda d: [shutil.copy(f, d) for f in src.glob("ckpt*")],
                            {})
-    stop = threading.Event()
-    bad_reads: list[str] = []
-
-    def reader() -> None:
-        while not stop.is_set():
-            try:
-                value = registry.latest("model1")
-                if value not in ("v1", "v2"):
-                    bad_reads.append(value)
-            except VersionNotFound as exc:
-                bad_reads.append(str(exc))
-
-    threads = [threading.Thread(target=reader) for _ in range(2)]
-    for t in threads:
-        t.start()
+    stop = tmp_path / "stop"
+    ctx = multiprocessing.get_context("spawn")
+    readers = [ctx.Process(target=_reader, args=(str(shm_storage), str(stop),
+                                                 str(tmp_path / f"r{i}.json")))
+               for i in range(2)]
+    for reader in readers:
+        reader.start()
     try:
-        for i in range(2000):
+        for i in range(10_000):
             registry.set_latest("model1", "v2" if i % 2 else "v1")
     finally:
-        stop.set()
-        for t in threads:
-            t.join()
-    assert bad_reads == []
+        stop.touch()
+        for reader in readers:
+            reader.join(60)
+    results = [json.loads((tmp_path / f"r{i}.json").read_text()) for i in range(2)]
+    assert all(r["reads"] > 100 for r in results), results
+    assert [r["bad"] for r in results] == [[], []]
