@@ -181,3 +181,12 @@ def test_trigger_is_idempotent(finetune, chicago_bytes: bytes, capsys) -> None:
         assert '"started": []' in capsys.readouterr().out
     finally:
         del os.environ["NST_ADMIN_TOKEN"]
+
+
+def test_admin_page_is_served_with_csp(finetune) -> None:
+    proc, _ = finetune
+    page = httpx.get(proc.url + "/admin")
+    assert page.status_code == 200 and "Fine-tuning admin" in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    script = httpx.get(proc.url + "/admin/static/admin.js")
+    assert script.status_code == 200 and "/finetune" in script.text

@@ -12,6 +12,7 @@ from nst_core.http import add_health_routes, install_error_handlers, install_req
 from nst_core.logs import configure_logging
 
 from .api import jobs, models
+from .api.admin_page import mount_admin
 from .core.config import FineTuneSettings, get_settings
 from .jobs import JobManager
 
@@ -35,4 +36,5 @@ def create_app(settings: FineTuneSettings | None = None) -> FastAPI:
     add_health_routes(app)
     app.include_router(jobs.router)
     app.include_router(models.router)
+    mount_admin(app)
     return app
