@@ -72,9 +72,15 @@
     return `${stem}-${style}.png`;
   }
 
+  function prefersMotion() {
+    return !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  }
+
   function showError(message) {
     el.errorText.textContent = message;
     el.error.hidden = false;
+    // On a phone the message sits far above the Stylize button: bring it into view.
+    el.error.scrollIntoView({ behavior: prefersMotion() ? "smooth" : "auto", block: "nearest" });
   }
 
   function clearError() {
@@ -148,7 +154,8 @@
     input.name = "model";
     input.value = model.id;
     input.className = "visually-hidden";
-    input.disabled = !model.available;
+    // Not disabled when the gateway's quick probe failed: a busy service can miss it, and
+    // if the style is really down, Stylize says so in words.
     const img = document.createElement("img");
     img.src = model.style_image_url;
     img.alt = "";  // decorative: the name next to it labels the choice
@@ -159,7 +166,8 @@
     name.textContent = model.name;
     const meta = document.createElement("span");
     meta.className = "model-meta";
-    meta.textContent = model.available ? (model.version || "") : "offline";
+    meta.textContent = [model.version, model.available ? "" : "not responding right now"]
+      .filter(Boolean).join(" · ");
     if (!model.available) label.classList.add("unavailable");
     label.append(input, img, name, meta);
     return label;
@@ -192,8 +200,10 @@
       none.textContent = "No styles are installed yet.";
       el.modelList.append(none);
     }
-    const first = el.modelList.querySelector("input[name=model]:not(:disabled)");
-    if (first) first.checked = true;
+    const preferred = models.find((m) => m.available) || models[0];
+    if (preferred) {
+      el.modelList.querySelector(`input[value="${CSS.escape(preferred.id)}"]`).checked = true;
+    }
     el.modelList.setAttribute("aria-busy", "false");
     updateButton();
   }
@@ -402,8 +412,7 @@
     el.status.textContent = `Done in ${formatSeconds(elapsedMs)}.`;
     // Move keyboard and screen-reader focus to the new content.
     el.resultTitle.focus({ preventScroll: true });
-    const smooth = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-    el.result.scrollIntoView({ behavior: smooth ? "smooth" : "auto", block: "start" });
+    el.result.scrollIntoView({ behavior: prefersMotion() ? "smooth" : "auto", block: "start" });
   }
 
   // ---------------------------------------------------------------- feedback
