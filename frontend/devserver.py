@@ -110,8 +110,12 @@ def create_app(gateway_url: str = "http://127.0.0.1:8000", *, static_root: Path 
                                  headers=response_headers,
                                  background=BackgroundTask(upstream.aclose))
 
+    async def healthz(_: Request) -> Response:
+        return Response('{"status":"ok"}', media_type="application/json")
+
     routes = [
         Route("/", index),
+        Route("/healthz", healthz),
         Route("/index.html", index),
         Route("/api/{path:path}", proxy, methods=["GET", "HEAD", "POST", "PUT", "PATCH",
                                                   "DELETE", "OPTIONS"]),

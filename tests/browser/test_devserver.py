@@ -43,6 +43,7 @@ def test_serves_the_page_with_the_same_headers(fallback: FrontendProcess) -> Non
         assert page.headers[name] == value
     assert httpx.get(fallback.url + "/static/js/script.js").status_code == 200
     assert httpx.get(fallback.url + "/devserver.py").status_code == 404
+    assert httpx.get(fallback.url + "/healthz").json() == {"status": "ok"}
 
 
 def test_proxies_the_api_with_the_prefix(fallback: FrontendProcess) -> None:

@@ -24,7 +24,8 @@
     previewName: $("preview-name"), previewSize: $("preview-size"),
     strength: $("strength"), strengthValue: $("strength-value"),
     preserveColors: $("preserve-colors"),
-    button: $("stylize-button"), buttonLabel: $("stylize-label"), status: $("status"),
+    button: $("stylize-button"), buttonLabel: $("stylize-label"), elapsed: $("elapsed"),
+    status: $("status"),
     result: $("result"), resultTitle: $("result-title"), resultImg: $("result-img"),
     resultOriginal: $("result-original"), resultCaption: $("result-caption"),
     resultMeta: $("result-meta"), download: $("download"),
@@ -324,13 +325,15 @@
     el.fileInput.disabled = busy;
     if (busy) {
       const started = performance.now();
-      el.buttonLabel.textContent = "Stylizing… 0.0 s";
+      el.buttonLabel.textContent = "Stylizing…";
+      el.elapsed.textContent = formatSeconds(0);
       ticker = setInterval(() => {
-        el.buttonLabel.textContent = `Stylizing… ${formatSeconds(performance.now() - started)}`;
+        el.elapsed.textContent = formatSeconds(performance.now() - started);
       }, 100);
     } else {
       clearInterval(ticker);
       el.buttonLabel.textContent = "Stylize";
+      el.elapsed.textContent = "";
     }
     updateButton();
   }
