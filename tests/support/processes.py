@@ -4,6 +4,7 @@ polling with a deadline, and always stop by PID."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[2]
+_BOUND_RE = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 
 
 def free_port() -> int:
@@ -48,27 +50,54 @@ class ServiceProcess:
 
     def __init__(self, factory: str, env: dict[str, str], log_path: Path,
                  port: int | None = None, extra_args: list[str] | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.factory = factory
         self.log_path = log_path
-        full_env = {**os.environ, "PYTHONPATH": str(REPO), "NST_LOG_JSON": "true", **env}
         self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the process
+        self._log_start = self._log.tell()
+        # Port 0: the kernel picks a free port at bind time, so no other process can take
+        # it between our choice and the bind; the real port is read back from the log.
+        self._port = port
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1",
-             "--port", str(self.port), *(extra_args or [])],
-            cwd=REPO, env=full_env, stdout=self._log, stderr=subprocess.STDOUT,
+             "--port", str(port or 0), *(extra_args or [])],
+            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO), "NST_LOG_JSON": "true", **env},
+            stdout=self._log, stderr=subprocess.STDOUT,
         )
 
+    def _log_text(self) -> str:
+        with open(self.log_path, "rb") as handle:
+            handle.seek(self._log_start)
+            return handle.read().decode(errors="replace")
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            def bound() -> bool:
+                self._raise_if_exited()
+                match = _BOUND_RE.search(self._log_text())
+                if match:
+                    self._port = int(match.group(1))
+                return self._port is not None
+
+            wait_until(bound, 120, interval=0.05, message=f"{self.factory} bound a port")
+        assert self._port is not None
+        return self._port
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _raise_if_exited(self) -> None:
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"process exited early; see {self.log_path}:\n"
+                               + self._log_text()[-3000:])
+
     def wait_ready(self, path: str = "/health", timeout: float = 60) -> ServiceProcess:
-        check = url_ok(self.url + path)
-
         def ready() -> bool:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"process exited early; see {self.log_path}:\n"
-                                   + self.log_path.read_text()[-3000:])
-            return check()
+            self._raise_if_exited()
+            return url_ok(self.url + path)()
 
-        wait_until(ready, timeout, message=f"{self.url}{path} ready")
+        wait_until(ready, timeout, message=f"{self.factory} {path} ready")
         return self
 
     def alive(self) -> bool:
