@@ -122,3 +122,29 @@ def test_gateway_down_is_502_json(tmp_path: Path) -> None:
         assert httpx.get(f"{frontend.url}/").status_code == 200
     finally:
         frontend.stop()
+
+
+def test_oversized_chunked_upload_is_413(nginx_frontend: FrontendProcess) -> None:
+    def body():
+        for _ in range(12):
+            yield b"\0" * (1024 * 1024)  # 12 MiB, no Content-Length
+
+    try:
+        response = httpx.post(f"{nginx_frontend.url}/api/stylize", content=body(), timeout=30,
+                              headers={**client_at("203.0.113.21"),
+                                       "Content-Type": "application/octet-stream"})
+    except httpx.WriteError:
+        pytest.fail("nginx closed the connection without a 413")
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("method,path", [
+    ("POST", "/api/finetune"), ("GET", "/api/jobs"), ("POST", "/api/models/model1/promote"),
+    ("POST", "/api/models/model1/rollback"), ("GET", "/finetune"), ("GET", "/admin"),
+])
+def test_admin_routes_are_not_public(nginx_frontend: FrontendProcess, method: str,
+                                     path: str) -> None:
+    response = httpx.request(method, nginx_frontend.url + path, json={"model": "model1"},
+                             headers={"Authorization": "Bearer anything",
+                                      **client_at("203.0.113.30")})
+    assert response.status_code in (404, 405)
