@@ -7,10 +7,12 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -20,7 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import NSTError
-from .logs import request_id_var
+from .logs import configure_logging, request_id_var
+from .settings import CoreSettings
 
 log = logging.getLogger("nst.http")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -137,3 +140,30 @@ def add_health_routes(app: FastAPI) -> None:
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     async def metrics() -> Response:
         return metrics_response()
+
+
+def create_service_app(
+    *,
+    title: str,
+    service: str,
+    log_name: str,
+    settings: CoreSettings,
+    settings_dependency: Callable[[], CoreSettings],
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+    routers: Sequence[APIRouter],
+    middleware: Sequence[tuple[type, dict[str, Any]]] = (),
+) -> FastAPI:
+    """The skeleton every service shares: JSON logs, injected settings, the one error
+    mapping, /health and /metrics, request ids (outermost middleware, so it sees every
+    response, including those of `middleware`)."""
+    configure_logging(log_name, settings.log_level, settings.log_json)
+    app = FastAPI(title=title, lifespan=lifespan)
+    app.dependency_overrides[settings_dependency] = lambda: settings
+    install_error_handlers(app)
+    for cls, options in middleware:
+        app.add_middleware(cls, **options)
+    install_request_context(app, service)
+    add_health_routes(app)
+    for router in routers:
+        app.include_router(router)
+    return app

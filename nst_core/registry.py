@@ -22,7 +22,7 @@ import numpy as np
 from filelock import FileLock
 
 from .errors import InvalidModelId, InvalidVersion, UnknownModel, VersionNotFound
-from .fsutil import atomic_write_text, fsync_dir, resolve_inside
+from .fsutil import atomic_write_text, fsync_path, resolve_inside
 
 MODEL_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 VERSION_RE = re.compile(r"^v([1-9]\d{0,8})$")
@@ -176,10 +176,11 @@ class ModelRegistry:
                              **meta}
                 (tmp / "meta.json").write_text(json.dumps(full_meta, indent=2) + "\n")
                 for f in tmp.iterdir():
-                    _fsync_file(f)
-                fsync_dir(tmp)
+                    if f.is_file():
+                        fsync_path(f)
+                fsync_path(tmp)
                 os.rename(tmp, model_path / version)
-                fsync_dir(model_path)
+                fsync_path(model_path)
             return version
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -218,15 +219,6 @@ class ModelRegistry:
             except json.JSONDecodeError:
                 continue
         return entries
-
-
-def _fsync_file(path: Path) -> None:
-    if path.is_file():
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --- TensorFlow checkpoints (the I/O edge of the network) ---------------------

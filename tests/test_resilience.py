@@ -52,10 +52,15 @@ def metric(proc: ServiceProcess, name: str, **labels: str) -> float:
     return total
 
 
-def in_background(fn) -> tuple[threading.Thread, list]:
+def start_long_request(inference: ServiceProcess) -> tuple[threading.Thread, list]:
+    """A 1920x1080 /infer in a thread; returns once the service has admitted it."""
+    data = big_jpeg()
     box: list = []
-    thread = threading.Thread(target=lambda: box.append(fn()))
+    thread = threading.Thread(target=lambda: box.append(
+        httpx.post(inference.url + "/infer", content=data, timeout=120)))
     thread.start()
+    wait_until(lambda: metric(inference, "nst_inference_in_flight") >= 1, 30,
+               interval=0.02, message="long request admitted")
     return thread, box
 
 
@@ -139,11 +144,7 @@ def test_overload_is_refused_at_once(fresh_storage: Path, log_dir: Path) -> None
                                   NST_MAX_QUEUE="0")
     try:
         inference.wait_ready("/ready", timeout=120)
-        data = big_jpeg()
-        thread, box = in_background(
-            lambda: httpx.post(inference.url + "/infer", content=data, timeout=120))
-        wait_until(lambda: metric(inference, "nst_inference_in_flight") >= 1, 30,
-                   interval=0.02, message="first request admitted")
+        thread, box = start_long_request(inference)
         start = time.perf_counter()
         refused = httpx.post(inference.url + "/infer", content=jpeg(), timeout=30)
         assert refused.status_code == 503 and refused.headers["retry-after"]
@@ -161,11 +162,7 @@ def test_sigterm_lets_the_request_finish(fresh_storage: Path, log_dir: Path) -> 
         log_dir / "sigterm.log", extra_args=["--timeout-graceful-shutdown", "30"])
     try:
         inference.wait_ready("/ready", timeout=120)
-        data = big_jpeg()
-        thread, box = in_background(
-            lambda: httpx.post(inference.url + "/infer", content=data, timeout=120))
-        wait_until(lambda: metric(inference, "nst_inference_in_flight") >= 1, 30,
-                   interval=0.02, message="request in flight")
+        thread, box = start_long_request(inference)
         inference.proc.send_signal(signal.SIGTERM)
         thread.join(120)
         assert box[0].status_code == 200

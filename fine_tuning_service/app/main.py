@@ -8,8 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from nst_core.http import add_health_routes, install_error_handlers, install_request_context
-from nst_core.logs import configure_logging
+from nst_core.http import create_service_app
 
 from .api import jobs, models
 from .api.admin_page import mount_admin
@@ -19,7 +18,6 @@ from .jobs import JobManager
 
 def create_app(settings: FineTuneSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging("finetune", settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -29,12 +27,10 @@ def create_app(settings: FineTuneSettings | None = None) -> FastAPI:
         finally:
             app.state.jobs.shutdown()
 
-    app = FastAPI(title="NST fine-tuning (admin)", lifespan=lifespan)
-    app.dependency_overrides[get_settings] = lambda: settings
-    install_error_handlers(app)
-    install_request_context(app, "finetune")
-    add_health_routes(app)
-    app.include_router(jobs.router)
-    app.include_router(models.router)
+    app = create_service_app(
+        title="NST fine-tuning (admin)", service="finetune", log_name="finetune",
+        settings=settings, settings_dependency=get_settings, lifespan=lifespan,
+        routers=[jobs.router, models.router],
+    )
     mount_admin(app)
     return app

@@ -9,8 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from nst_core.http import add_health_routes, install_error_handlers, install_request_context
-from nst_core.logs import configure_logging
+from nst_core.http import create_service_app
 
 from .api import infer, ops
 from .core.config import InferenceSettings, get_settings
@@ -19,7 +18,6 @@ from .model_server import ModelServer
 
 def create_app(settings: InferenceSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(f"inference-{settings.model_name}", settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -37,12 +35,10 @@ def create_app(settings: InferenceSettings | None = None) -> FastAPI:
         finally:
             await server.stop()
 
-    app = FastAPI(title=f"NST inference ({settings.model_name})", lifespan=lifespan)
-    app.dependency_overrides[get_settings] = lambda: settings
-    install_error_handlers(app)
-    install_request_context(app, "inference")
-    add_health_routes(app)
-    app.include_router(ops.router)
-    app.include_router(infer.router)
-    return app
+    return create_service_app(
+        title=f"NST inference ({settings.model_name})", service="inference",
+        log_name=f"inference-{settings.model_name}", settings=settings,
+        settings_dependency=get_settings, lifespan=lifespan,
+        routers=[ops.router, infer.router],
+    )
 

@@ -9,8 +9,7 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from nst_core.http import add_health_routes, install_error_handlers, install_request_context
-from nst_core.logs import configure_logging
+from nst_core.http import create_service_app
 from nst_core.storage import Storage
 
 from .api import feedback, images, models, stylize
@@ -21,7 +20,6 @@ from .limits import BodySizeLimit
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging("gateway", settings.log_level, settings.log_json)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -31,14 +29,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             app.state.inference = InferenceClient(settings, client)
             yield
 
-    app = FastAPI(title="NST gateway", version="1.0", lifespan=lifespan)
-    app.dependency_overrides[get_settings] = lambda: settings
-    install_error_handlers(app)
-    app.add_middleware(
-        BodySizeLimit, max_bytes=settings.max_upload_bytes + settings.multipart_overhead_bytes
+    body_cap = settings.max_upload_bytes + settings.multipart_overhead_bytes
+    return create_service_app(
+        title="NST gateway", service="gateway", log_name="gateway", settings=settings,
+        settings_dependency=get_settings, lifespan=lifespan,
+        routers=[m.router for m in (models, stylize, images, feedback)],
+        middleware=[(BodySizeLimit, {"max_bytes": body_cap})],
     )
-    install_request_context(app, "gateway")  # added last = outermost: sees every response
-    add_health_routes(app)
-    for module in (models, stylize, images, feedback):
-        app.include_router(module.router)
-    return app

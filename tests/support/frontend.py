@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import NoReturn
 
 import pytest
 
-from .processes import REPO, free_port, url_ok, wait_until
+from .processes import REPO, free_port, stop_process, url_ok, wait_until
 
 RUNNER = REPO / "scripts" / "run_frontend.py"
 CHROMIUM_ARGS = [
@@ -100,12 +99,4 @@ class FrontendProcess:
     def stop(self, timeout: float = 15) -> int | None:
         # The runner exec()s Nginx, so this PID is the Nginx master: SIGTERM is its fast
         # shutdown, and it takes its workers with it.
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self._log.close()
-        return self.proc.returncode
+        return stop_process(self.proc, self._log, timeout=timeout)

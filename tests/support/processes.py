@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -104,15 +105,21 @@ class ServiceProcess:
         return self.proc.poll() is None
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int | None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self._log.close()
-        return self.proc.returncode
+        return stop_process(self.proc, self._log, sig, timeout)
+
+
+def stop_process(proc: subprocess.Popen, log: IO[bytes], sig: int = signal.SIGTERM,
+                 timeout: float = 30) -> int | None:
+    """Signal, wait, kill if it will not go; always close its log."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+    log.close()
+    return proc.returncode
 
 
 def inference_process(storage: Path, model: str, log_dir: Path, **env: str) -> ServiceProcess:
