@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export NST_STORAGE_DIR ?= persistent_storage
+export TF_CPP_MIN_LOG_LEVEL ?= 1
 export NST_MODEL_SOURCE ?= https://raw.githubusercontent.com/ml5js/ml5-data-and-models/main/models/style-transfer
 
 .PHONY: up test lint bootstrap venv dev-venv bench clean

@@ -142,3 +142,10 @@ def test_job_killed_mid_write_leaves_everything_intact(fresh_storage: Path,
     version = registry.write_version(
         "model1", lambda d: [shutil.copy(f, d) for f in src.glob("ckpt*")], {})
     assert version == "v2"
+
+
+def test_step_count_semantics() -> None:
+    assert TrainParams(max_steps=7).total_steps(2) == 7           # few images: steps asked
+    assert TrainParams().total_steps(10) == 3                      # one epoch of batch 4
+    assert TrainParams(epochs=2, max_steps=5).total_steps(40) == 5  # cap
+    assert TrainParams(epochs=2).total_steps(8) == 4

@@ -19,7 +19,7 @@ from .vgg import STYLE_LAYERS, VGG19Features
 
 @dataclass(frozen=True)
 class TrainParams:
-    epochs: int = 1
+    epochs: int | None = None  # None: one epoch, or exactly max_steps when that is set
     batch_size: int = 4
     image_size: int = 256
     learning_rate: float = 1e-3
@@ -34,8 +34,10 @@ class TrainParams:
                            tv=self.tv_weight)
 
     def total_steps(self, image_count: int) -> int:
+        if self.epochs is None and self.max_steps:
+            return self.max_steps
         per_epoch = max(1, math.ceil(image_count / self.batch_size))
-        steps = self.epochs * per_epoch
+        steps = (self.epochs or 1) * per_epoch
         return min(steps, self.max_steps) if self.max_steps else steps
 
 

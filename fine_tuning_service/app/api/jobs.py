@@ -24,7 +24,8 @@ router = APIRouter(tags=["jobs"], dependencies=[Depends(require_admin)])
 
 class FinetuneIn(BaseModel):
     model: str = Field(max_length=64)
-    epochs: int = Field(1, ge=1, le=1000)
+    epochs: int | None = Field(None, ge=1, le=1000,
+                               description="default: max_steps steps if set, else one epoch")
     batch_size: int = Field(4, ge=1, le=32)
     image_size: int = Field(256, ge=32, le=1024, multiple_of=4)
     learning_rate: float = Field(1e-3, gt=0, le=1)
