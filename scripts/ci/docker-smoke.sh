@@ -110,29 +110,19 @@ docker import "$BASE_TAR" nst/bookworm-base:$TAG >/dev/null
 BASE=nst/bookworm-base:$TAG
 
 # --- images -------------------------------------------------------------------------------
-# The CA bundle reaches pip as a BuildKit secret: mounted for the RUN steps only.
-build() {  # build NAME DOCKERFILE BASE_IMAGE
-    phase "building nst/$1:$TAG"
-    docker build --network host --progress plain --secret "id=pip_ca,src=$CA_BUNDLE" \
-        --build-arg "BASE_IMAGE=$3" -f "$2" -t "nst/$1:$TAG" . >"$WORK/build-$1.log" 2>&1 \
-        || { tail -40 "$WORK/build-$1.log"; die "build of $1 failed"; }
-}
-build base-ml docker/base-ml.Dockerfile "$BASE"
-build gateway docker/gateway.Dockerfile "$BASE"
-build inference docker/inference.Dockerfile "nst/base-ml:$TAG"
+# The same build script as Jenkins; the CA bundle reaches pip as a BuildKit secret.
+phase "building the images"
+DOCKER=$DOCKER_BIN bash scripts/ci/build-images.sh --prefix nst --tag "$TAG" \
+    --base-image "$BASE" --frontend-base-image "$BASE" --ca-bundle "$CA_BUNDLE" \
+    --network host --log-dir "$WORK" | sed 's/^/    /' || die "image build failed"
 SERVICES=(model1 model2 model3 model4 gateway)
-if [ -f fine_tuning_service/app/main.py ]; then
-    build fine-tuning docker/fine-tuning.Dockerfile "nst/base-ml:$TAG"
-    SERVICES+=(fine-tuning)
-else
-    log "SKIP fine-tuning image: fine_tuning_service/app/main.py is not in the tree"
-fi
-if [ -f frontend/nginx.conf ]; then
-    build frontend docker/frontend.Dockerfile "$BASE"
-    SERVICES+=(frontend)
-else
-    log "SKIP frontend image: frontend/nginx.conf is not in the tree"
-fi
+for optional in fine-tuning frontend; do
+    if docker image inspect "nst/$optional:$TAG" >/dev/null 2>&1; then
+        SERVICES+=("$optional")
+    else
+        log "SKIP $optional container: its image was not built (code not in the tree)"
+    fi
+done
 docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep ":$TAG" | sed 's/^/    /'
 # The CA bundle was a build secret: it must not be in the image.
 docker run --rm --network none "nst/base-ml:$TAG" test ! -e /run/secrets/pip_ca \
@@ -147,7 +137,7 @@ docker run --rm --network none -v "$STORAGE:/data" -v "$REFERENCE:/models:ro" \
     | sed 's/^/    /'
 
 # --- containers -----------------------------------------------------------------------------
-hardened=(--network host --read-only --tmpfs /tmp:rw,size=256m --cap-drop ALL
+hardened=(--network host --read-only --tmpfs "/tmp:rw,size=256m" --cap-drop ALL
           --security-opt no-new-privileges -v "$STORAGE:/data"
           -e UVICORN_HOST="$IP" -e NST_HEALTHCHECK_HOST="$IP" -e NST_STORAGE_DIR=/data)
 run() {  # run NAME IMAGE [docker run args...]
@@ -227,7 +217,7 @@ curl -fsS --max-time 10 "http://$IP:${PORT[gateway]}$image_url" -o "$WORK/out.pn
 [ "$(head -c 8 "$WORK/out.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] \
     || die "$image_url is not a PNG"
 log "ok: /stylize -> $image_url ($(stat -c %s "$WORK/out.png") bytes PNG)"
-ls "$STORAGE/output_images/" | grep -q '\.png$' || die "no output image in the bind-mounted storage"
+compgen -G "$STORAGE/output_images/*.png" >/dev/null || die "no output image in the bind-mounted storage"
 
 if [[ " ${SERVICES[*]} " == *" frontend "* ]]; then
     curl -fsS --max-time 5 "http://$IP:${PORT[frontend]}/" | grep -qi '<html' \
