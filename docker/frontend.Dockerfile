@@ -12,7 +12,7 @@ LABEL org.opencontainers.image.title="nst-frontend"
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-       nginx-light=1.22.1-9+deb12u* gettext-base=0.21-12 \
+       nginx=1.22.1-9+deb12u* gettext-base=0.21-12 \
     && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/* /etc/nginx/conf.d/* \
     && groupadd --system --gid 10001 nst \
     && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \

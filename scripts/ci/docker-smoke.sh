@@ -159,27 +159,29 @@ fi
 if [[ " ${SERVICES[*]} " == *" frontend "* ]]; then
     # The conf proxies to gateway:8000: point that name at the smoke address, and pin the
     # listen socket to it too so nothing else on the machine is in the way.
-    sed -E "s/listen[[:space:]]+(\[::\]:)?8080/listen $IP:${PORT[frontend]}/" \
-        frontend/nginx.conf | grep -v -E 'listen[[:space:]]+\[::\]' >"$WORK/site.conf"
+    grep -v -E 'listen[[:space:]]+\[::\]' frontend/nginx.conf \
+        | sed -E "s/listen[[:space:]]+8080/listen $IP:${PORT[frontend]}/" >"$WORK/site.conf"
     chmod 644 "$WORK/site.conf"
     run frontend frontend --add-host "gateway:$IP" \
         -v "$WORK/site.conf:/etc/nginx/nst/site.conf.template:ro" \
         -e NST_FRONTEND_PORT="${PORT[frontend]}" -e NST_GATEWAY_URL="http://$IP:${PORT[gateway]}"
 fi
 
-wait_http() {  # wait_http URL SECONDS
-    local deadline=$((SECONDS + $2))
-    until curl -fsS -o /dev/null --max-time 3 "$1" 2>/dev/null; do
-        [ $SECONDS -lt $deadline ] || die "no 2xx from $1 within $2 s"
+wait_http() {  # wait_http NAME URL SECONDS
+    local deadline=$((SECONDS + $3))
+    until curl -fsS -o /dev/null --max-time 3 "$2" 2>/dev/null; do
+        [ "$(docker inspect -f '{{.State.Running}}' "nst-smoke-$1")" = true ] \
+            || die "container nst-smoke-$1 exited"
+        [ $SECONDS -lt $deadline ] || die "no 2xx from $2 within $3 s"
         sleep 1
     done
 }
 phase "waiting for the services"
 for name in "${SERVICES[@]}"; do
     case $name in
-        model*) wait_http "http://$IP:${PORT[$name]}/ready" 240 ;;
-        frontend) wait_http "http://$IP:${PORT[$name]}/" 60 ;;
-        *) wait_http "http://$IP:${PORT[$name]}/health" 120 ;;
+        model*) wait_http "$name" "http://$IP:${PORT[$name]}/ready" 240 ;;
+        frontend) wait_http "$name" "http://$IP:${PORT[$name]}/" 60 ;;
+        *) wait_http "$name" "http://$IP:${PORT[$name]}/health" 120 ;;
     esac
 done
 for name in "${SERVICES[@]}"; do
