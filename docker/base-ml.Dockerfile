@@ -46,7 +46,6 @@ RUN groupadd --system --gid 10001 nst \
 COPY --from=build /opt/venv /opt/venv
 COPY docker/healthcheck.py /opt/nst/healthcheck.py
 WORKDIR /app
-VOLUME ["/data"]
 USER 10001:10001
 # Storage bootstrap (the compose one-shot service and the Kubernetes Job use this image).
 CMD ["python", "-m", "nst_core.importer", "--storage", "/data"]

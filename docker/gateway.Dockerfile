@@ -39,7 +39,6 @@ COPY --from=build /opt/venv /opt/venv
 COPY docker/healthcheck.py /opt/nst/healthcheck.py
 COPY routing_service /app/routing_service
 WORKDIR /app
-VOLUME ["/data"]
 EXPOSE 8000
 USER 10001:10001
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \

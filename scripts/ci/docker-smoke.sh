@@ -82,6 +82,8 @@ python3 - "$IP" "${PORT[@]}" <<'PY' || die "a smoke port on $IP is taken (set NS
 import socket, sys
 for port in sys.argv[2:]:
     with socket.socket() as s:
+        # Like the servers: TIME_WAIT leftovers of an earlier run do not count.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((sys.argv[1], int(port)))
 PY
 

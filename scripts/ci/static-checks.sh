@@ -25,7 +25,8 @@ ANSIBLE=$TOOLS/ansible/bin
 CHECKOV=$TOOLS/checkov/bin
 K8S_VERSION=${NST_K8S_VERSION:-1.33.0}
 OUT=$TOOLS/rendered
-mkdir -p "$OUT"
+K8S=$OUT/k8s   # kubectl kustomize output, one file per kustomization
+mkdir -p "$K8S"
 
 check_hadolint() {
     "$LINT/hadolint" docker/*.Dockerfile
@@ -36,9 +37,9 @@ check_yamllint() {
 }
 
 check_kustomize() {
-    "$LINT/python" scripts/ci/render_manifests.py --out-dir "$OUT" || return 1
+    "$LINT/python" scripts/ci/render_manifests.py --out-dir "$K8S" || return 1
     local rc=0 f
-    for f in "$OUT"/*.yaml; do
+    for f in "$K8S"/*.yaml; do
         echo "  $(basename "$f"): $(grep -c '^kind:' "$f") objects"
         "$LINT/kubernetes-validate" --strict --quiet -k "$K8S_VERSION" "$f" || rc=1
     done
@@ -46,9 +47,9 @@ check_kustomize() {
 }
 
 check_checkov() {
-    [ -s "$OUT/dev.yaml" ] || check_kustomize >/dev/null || return 1
+    [ -s "$K8S/dev.yaml" ] || check_kustomize >/dev/null || return 1
     export BC_SKIP_MAPPING=TRUE
-    "$CHECKOV/checkov" --config-file .checkov.yaml -d "$OUT" --framework kubernetes \
+    "$CHECKOV/checkov" --config-file .checkov.yaml -d "$K8S" --framework kubernetes \
         && "$CHECKOV/checkov" --config-file .checkov.yaml -d docker --framework dockerfile
 }
 
