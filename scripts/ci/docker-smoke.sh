@@ -26,6 +26,9 @@ REFERENCE=$SHARED/models/reference
 CONTENT=$SHARED/images/content/chicago.jpg
 IP=${NST_SMOKE_IP:-127.0.77.1}
 TAG=smoke
+# Of this machine's pip configuration (`pip config list`) only the CA bundle matters inside
+# a build: the rest (find-links, extra file:// indexes, a torch constraint) names local
+# paths the build cannot see and packages the images do not use.
 CA_BUNDLE=${NST_SMOKE_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}
 # Debian's client (20.10) drives the daemon's built-in BuildKit without a buildx plugin.
 DOCKER_BIN=${NST_DOCKER_BIN:-/usr/bin/docker}
