@@ -46,3 +46,6 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artefacts
+
+# Delivery: Dockerfiles, compose, Kubernetes, Ansible, Jenkins checks and the image smoke test.
+include mk/delivery.mk
