@@ -11,12 +11,7 @@ health_host="${NST_HEALTHCHECK_HOST:-127.0.0.1}"
 render() {
     mkdir -p "$conf_dir"
     vars=$(env | sed -n 's/^\(NST_[A-Z0-9_]*\)=.*/${\1}/p' | tr '\n' ' ')
-    envsubst "$vars" < /etc/nginx/nst/site.conf.template > "$conf_dir/site.conf"
-    if grep -Eq '^[[:space:]]*http[[:space:]]*\{' "$conf_dir/site.conf"; then
-        mv "$conf_dir/site.conf" "$conf_dir/nginx.conf"      # a full configuration
-    else
-        envsubst "$vars" < /etc/nginx/nst/main.conf.template > "$conf_dir/nginx.conf"
-    fi
+    envsubst "$vars" < /etc/nginx/nst/nginx.conf.template > "$conf_dir/nginx.conf"
 }
 
 case "${1:-serve}" in

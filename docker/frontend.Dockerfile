@@ -2,8 +2,7 @@
 # run as an unprivileged user on port 8080. Nginx writes only under /tmp, /run and
 # /var/lib/nginx (emptyDir volumes in Kubernetes, where the root filesystem is read-only).
 #
-# frontend/nginx.conf is either a full nginx.conf (with an `http {}` block) or a server
-# block; a server block is included into docker/nginx-main.conf. At start the entrypoint
+# frontend/nginx.conf is the template shared with local runs; at start the entrypoint
 # renders it with envsubst, replacing only ${NST_*} variables (Nginx's own $vars stay).
 # checkov:skip=CKV_DOCKER_7: the base is an ARG whose default is a pinned version tag
 ARG BASE_IMAGE=debian:12.11-slim
@@ -21,15 +20,18 @@ RUN apt-get update \
     && ln -sf /dev/stdout /var/log/nginx/access.log \
     && ln -sf /dev/stderr /var/log/nginx/error.log \
     && chown -R 10001:10001 /var/lib/nginx /var/log/nginx /run
-COPY docker/nginx-main.conf /etc/nginx/nst/main.conf.template
 COPY docker/frontend-entrypoint.sh /usr/local/bin/nst-frontend
-COPY frontend/nginx.conf /etc/nginx/nst/site.conf.template
+COPY frontend/nginx.conf /etc/nginx/nst/nginx.conf.template
 COPY frontend/index.html /usr/share/nginx/html/index.html
 COPY frontend/static /usr/share/nginx/html/static
-ENV NST_FRONTEND_PORT=8080 \
-    NST_FRONTEND_ROOT=/usr/share/nginx/html \
-    NST_GATEWAY_URL=http://gateway:8000 \
-    NST_CLIENT_MAX_BODY_SIZE=11m
+# The placeholders of frontend/nginx.conf (see its header); NST_FRONTEND_PORT is the
+# healthcheck's. NST_CLIENT_MAX_BODY_SIZE = NST_MAX_UPLOAD_BYTES + 64 KiB of form framing.
+ENV NST_FRONTEND_LISTEN=8080 \
+    NST_FRONTEND_PORT=8080 \
+    NST_GATEWAY_UPSTREAM=gateway:8000 \
+    NST_STATIC_ROOT=/usr/share/nginx/html \
+    NST_NGINX_RUN_DIR=/tmp/nginx \
+    NST_CLIENT_MAX_BODY_SIZE=10551296
 EXPOSE 8080
 USER 10001:10001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

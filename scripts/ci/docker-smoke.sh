@@ -162,14 +162,11 @@ if [[ " ${SERVICES[*]} " == *" fine-tuning "* ]]; then
     run fine-tuning fine-tuning -e NST_ADMIN_TOKEN="smoke-$RANDOM$RANDOM" --memory 4g
 fi
 if [[ " ${SERVICES[*]} " == *" frontend "* ]]; then
-    # The conf proxies to gateway:8000: point that name at the smoke address, and pin the
-    # listen socket to it too so nothing else on the machine is in the way.
-    grep -v -E 'listen[[:space:]]+\[::\]' frontend/nginx.conf \
-        | sed -E "s/listen[[:space:]]+8080/listen $IP:${PORT[frontend]}/" >"$WORK/site.conf"
-    chmod 644 "$WORK/site.conf"
-    run frontend frontend --add-host "gateway:$IP" \
-        -v "$WORK/site.conf:/etc/nginx/nst/site.conf.template:ro" \
-        -e NST_FRONTEND_PORT="${PORT[frontend]}" -e NST_GATEWAY_URL="http://$IP:${PORT[gateway]}"
+    # The template's placeholders point it at the smoke gateway and pin the listen socket
+    # to the smoke address, so nothing else on the machine is in the way.
+    run frontend frontend \
+        -e NST_FRONTEND_LISTEN="$IP:${PORT[frontend]}" -e NST_FRONTEND_PORT="${PORT[frontend]}" \
+        -e NST_HEALTHCHECK_HOST="$IP" -e NST_GATEWAY_UPSTREAM="$IP:${PORT[gateway]}"
 fi
 
 wait_http() {  # wait_http NAME URL SECONDS
