@@ -46,12 +46,18 @@ class Storage:
     def record_path(self, request_id: str) -> Path:
         return self.outputs / f"{validate_request_id(request_id)}.json"
 
-    def save_result(self, request_id: str, input_png: bytes, output_png: bytes,
-                    record: dict[str, Any]) -> None:
-        """Input and output first, the record last: a record implies both images exist."""
-        self.input_image(request_id).write_bytes(input_png)
+    def save_output(self, request_id: str, output_png: bytes, record: dict[str, Any]) -> None:
+        """Output first, the record last: a record implies the output exists."""
         self.output_image(request_id).write_bytes(output_png)
         atomic_write_text(self.record_path(request_id), json.dumps(record) + "\n")
+
+    def save_input(self, request_id: str, input_png: bytes) -> None:
+        """Written just after the response is sent (off the request's critical path):
+        readers such as training skip a request whose input is not there yet."""
+        path = self.input_image(request_id)
+        tmp = path.parent / f".{path.name}.tmp"  # readers never list dotfiles
+        tmp.write_bytes(input_png)
+        tmp.replace(path)
 
     def read_record(self, request_id: str) -> dict[str, Any]:
         try:

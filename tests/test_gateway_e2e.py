@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.images_factory import jpeg, png_header_claiming
-from tests.support.processes import ServiceProcess
+from tests.support.processes import ServiceProcess, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,9 @@ def test_happy_path(stack, chicago_bytes: bytes) -> None:
     assert image.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(image.content)).size == (712, 474)
     rid = body["request_id"]
-    assert (storage / "input_images" / f"{rid}.png").is_file()
+    stored_input = storage / "input_images" / f"{rid}.png"
+    wait_until(stored_input.is_file, 10, interval=0.02, message="input stored")
+    assert Image.open(stored_input).size == (712, 474)
     assert (storage / "output_images" / f"{rid}.png").read_bytes() == image.content
 
 

@@ -25,7 +25,7 @@ from tests.images_factory import (
     png_bomb,
     psd_header,
 )
-from tests.support.processes import ServiceProcess, gateway_process
+from tests.support.processes import ServiceProcess, gateway_process, wait_until
 
 
 def stylize(gateway: ServiceProcess, data: bytes, filename: str = "photo.jpg",
@@ -42,7 +42,9 @@ def assert_json_4xx(response: httpx.Response, status: int | tuple[int, ...]) -> 
 
 
 def stored_input(storage: Path, response: httpx.Response) -> bytes:
-    return (storage / "input_images" / f"{response.json()['request_id']}.png").read_bytes()
+    path = storage / "input_images" / f"{response.json()['request_id']}.png"
+    wait_until(path.is_file, 10, interval=0.02, message="input stored")  # after the response
+    return path.read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +215,7 @@ def test_hostile_filenames_never_reach_a_path(gateway_stack, filename: str) -> N
     gateway, _, storage = gateway_stack
     response = stylize(gateway, jpeg(), filename=filename)
     assert response.status_code == 200
-    names = {p.name for p in (storage / "input_images").iterdir()}
+    names = {p.name for p in (storage / "input_images").iterdir() if not p.name.startswith(".")}
     assert all(len(n) == 36 and n.endswith(".png") for n in names)
 
 

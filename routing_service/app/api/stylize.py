@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
@@ -82,17 +81,22 @@ def parse_bool(raw: object, name: str) -> bool:
     raise Unprocessable(f"{name} must be true or false")
 
 
-def stored_input_png(data: bytes, settings: GatewaySettings) -> tuple[bytes, tuple[int, int]]:
+def store_input(storage: Storage, request_id: str, data: bytes,
+                settings: GatewaySettings) -> None:
     """The upload as stored: decoded (EXIF applied, RGB), metadata dropped, PNG."""
-    decoded = decode_image(data, max_bytes=settings.max_upload_bytes,
-                           max_pixels=settings.max_pixels, min_side=settings.min_side)
-    return encode_png(decoded.pixels), (decoded.width, decoded.height)
+    try:
+        decoded = decode_image(data, max_bytes=settings.max_upload_bytes,
+                               max_pixels=settings.max_pixels, min_side=settings.min_side)
+        storage.save_input(request_id, encode_png(decoded.pixels))
+    except Exception:  # runs after the response: log, never raise into the server
+        log.exception("storing the input image failed", extra={"result_id": request_id})
 
 
 @router.post("/stylize", response_model=StylizeOut, openapi_extra=STYLIZE_BODY,
              responses=error_responses(400, 404, 413, 415, 422, 429, 502, 503, 504))
 async def stylize(
     request: Request,
+    background: BackgroundTasks,
     settings: GatewaySettings = Depends(get_settings),
     storage: Storage = Depends(get_storage),
     registry: ModelRegistry = Depends(get_registry),
@@ -119,24 +123,20 @@ async def stylize(
     if len(data) > settings.max_upload_bytes:
         raise PayloadTooLarge(f"image exceeds the limit of {settings.max_upload_bytes} bytes")
 
-    # Header checks now (microseconds) so hostile files never reach inference; the full
-    # decode + PNG re-encode of the stored copy runs alongside inference, off the critical
-    # path. Each service decodes the upload exactly once.
+    # Header checks now (microseconds) so hostile files never reach inference. The stored
+    # copy of the upload (full decode + PNG re-encode) is written after the response, so
+    # it neither delays the answer nor competes with inference for the CPU. Each service
+    # decodes the upload exactly once.
     inspect_image(data, max_bytes=settings.max_upload_bytes, max_pixels=settings.max_pixels,
                   min_side=settings.min_side)
-    input_png_job = asyncio.ensure_future(run_in_threadpool(stored_input_png, data, settings))
-    try:
-        result = await inference.stylize(model, data, strength, keep_colors)
-    except BaseException:
-        await asyncio.gather(input_png_job, return_exceptions=True)
-        raise
-    input_png, (width, height) = await input_png_job
-
+    result = await inference.stylize(model, data, strength, keep_colors)
     request_id = new_request_id()
+    width, height = result.width, result.height
     record = {"request_id": request_id, "model": model, "version": result.version,
               "width": width, "height": height, "strength": strength,
               "preserve_colors": keep_colors, "created": time.time()}
-    await run_in_threadpool(storage.save_result, request_id, input_png, result.png, record)
+    await run_in_threadpool(storage.save_output, request_id, result.png, record)
+    background.add_task(store_input, storage, request_id, data, settings)
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     request.state.log_extra = {"model": model, "version": result.version,
                                "result_id": request_id, "inference_ms": result.infer_ms}
