@@ -38,7 +38,8 @@ up: bootstrap
 lint: dev-venv
 	$(BIN)/ruff check .
 
-test: dev-venv lint
+# delivery-tools-lint: the tests of the Kubernetes and Jenkins files need kubectl, groovy-parser.
+test: dev-venv lint delivery-tools-lint
 	$(BIN)/python -m pytest
 
 bench: venv

@@ -1,6 +1,6 @@
 # Delivery checks (included by the top-level Makefile):
 #   make delivery-check   static checks of Dockerfiles, compose, Kubernetes, Ansible and
-#                         Jenkins files, then the tests in tests/delivery (offline)
+#                         Jenkins files (offline); tests/delivery run in `make test`
 #   make docker-smoke     build every image and run it (needs root, docker.io, debootstrap)
 # The tools live in venvs under .venv-tools/ (gitignored), one per tool family, pinned in
 # scripts/ci/requirements/*.txt and rebuilt when their pins change.
@@ -22,9 +22,9 @@ delivery-tools-ansible: $(TOOLS_DIR)/ansible/.installed
 delivery-tools-checkov: $(TOOLS_DIR)/checkov/.installed
 delivery-tools: delivery-tools-lint delivery-tools-ansible delivery-tools-checkov
 
+# Static checks only: tests/delivery run as part of `make test`.
 delivery-check: delivery-tools dev-venv
 	bash scripts/ci/static-checks.sh all
-	$(BIN)/python -m pytest tests/delivery -q -p no:cacheprovider
 
 docker-smoke:
 	bash scripts/ci/docker-smoke.sh

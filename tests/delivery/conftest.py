@@ -1,6 +1,6 @@
 """Fixtures of the delivery tests. The Kubernetes and Jenkins ones need the tool venv
-.venv-tools/lint (kubectl, PyYAML, groovy-parser), made by `make delivery-check`; without
-it those tests are skipped with that reason (`make test` runs before the tools exist)."""
+.venv-tools/lint (kubectl, PyYAML, groovy-parser), which `make test` creates first; run
+alone without it, those tests skip with that reason (and fail under CI=true)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,10 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 
 def need_tools() -> Path:
     if not LINT_PYTHON.exists():
-        pytest.skip(f"tool venv {LINT_PYTHON.parent.parent} missing: run `make delivery-check`")
+        reason = f"tool venv {LINT_PYTHON.parent.parent} missing: run `make delivery-tools`"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
     return LINT_PYTHON
 
 
