@@ -65,10 +65,6 @@ class VersionNotFound(NSTError):
     status_code = 404
 
 
-class ModelLoadError(NSTError):
-    status_code = 503
-
-
 class ModelNotReady(NSTError):
     status_code = 503
 
@@ -95,13 +91,6 @@ class Conflict(NSTError):
 
 class Unprocessable(NSTError):
     status_code = 422
-
-
-class Overloaded(NSTError):
-    status_code = 429
-
-    def __init__(self, detail: str = "too many requests", retry_after: int = 1) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
 class UpstreamUnavailable(NSTError):

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from .defaults import DEFAULT_MODELS, STYLE_IMAGE_BASE, DefaultModel
-from .errors import ModelImportError, VersionNotFound
+from .errors import ModelImportError, NSTError
 from .registry import ModelRegistry, save_network
 from .settings import CoreSettings
 from .weights import fetcher_for, is_url, load_checkpoint
@@ -56,7 +56,7 @@ def has_served_version(registry: ModelRegistry, model_id: str) -> bool:
     try:
         registry.latest(model_id)
         return True
-    except (VersionNotFound, Exception):  # unknown model, unreadable files: import anew
+    except (NSTError, OSError, ValueError):  # unknown model, unreadable files: import anew
         return False
 
 

@@ -160,9 +160,3 @@ def pad_to_multiple(
     pad_w = (multiple - width % multiple) % multiple
     padded = tf.pad(images, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode="REFLECT")
     return padded, height, width
-
-
-def stylize_tensor(net_forward, images: tf.Tensor) -> tf.Tensor:
-    """Size-preserving application of a forward function: pad, run, crop back."""
-    padded, height, width = pad_to_multiple(images)
-    return net_forward(padded)[:, :height, :width, :]
