@@ -3,13 +3,14 @@ the model version that produced it. Request ids are validated before they touch 
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import uuid
 from pathlib import Path
 from typing import Any
 
-from .errors import BadRequest, NotFound
+from .errors import BadRequest, NotFound, StorageFull
 from .fsutil import atomic_write_text
 
 REQUEST_ID_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -48,8 +49,13 @@ class Storage:
 
     def save_output(self, request_id: str, output_png: bytes, record: dict[str, Any]) -> None:
         """Output first, the record last: a record implies the output exists."""
-        self.output_image(request_id).write_bytes(output_png)
-        atomic_write_text(self.record_path(request_id), json.dumps(record) + "\n")
+        try:
+            self.output_image(request_id).write_bytes(output_png)
+            atomic_write_text(self.record_path(request_id), json.dumps(record) + "\n")
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull("storage is full; the result was not saved") from exc
+            raise
 
     def save_input(self, request_id: str, input_png: bytes) -> None:
         """Written just after the response is sent (off the request's critical path):

@@ -93,7 +93,7 @@ def store_input(storage: Storage, request_id: str, data: bytes,
 
 
 @router.post("/stylize", response_model=StylizeOut, openapi_extra=STYLIZE_BODY,
-             responses=error_responses(400, 404, 413, 415, 422, 429, 502, 503, 504))
+             responses=error_responses(400, 404, 413, 415, 422, 429, 502, 503, 504, 507))
 async def stylize(
     request: Request,
     background: BackgroundTasks,
