@@ -115,8 +115,9 @@ async def stylize(
         if not isinstance(upload, UploadFile):
             raise BadRequest("missing form file 'file'")
         validate_model_id(model)
-        if model not in settings.inference_urls or model not in registry.list_models():
+        if model not in settings.inference_urls:
             raise UnknownModel(f"unknown model {model!r}")
+        registry.existing_model_dir(model)  # one stat, not a listing of every model
         strength = parse_strength(form.get("strength"))
         keep_colors = parse_bool(form.get("preserve_colors"), "preserve_colors")
         data = await upload.read(settings.max_upload_bytes + 1)
